@@ -92,6 +92,12 @@ std::string Sanitize(absl::string_view text, size_t max_len) {
   std::string out;
   size_t i = 0;
   while (i < text.size()) {
+    if (absl::ascii_isspace(static_cast<unsigned char>(text[i]))) {
+      // Runs of whitespace (an HTML error page's indentation) become one space.
+      if (!out.empty() && out.back() != ' ') out.push_back(' ');
+      ++i;
+      continue;
+    }
     if (!IsTokenChar(text[i])) {
       out.push_back(text[i]);
       ++i;
@@ -106,6 +112,7 @@ std::string Sanitize(absl::string_view text, size_t max_len) {
     out.append(jwt_like || access_token_like || long_opaque ? "[redacted]" : std::string(word));
     i = j;
   }
+  while (!out.empty() && out.back() == ' ') out.pop_back();
   if (out.size() > max_len) {
     out.resize(max_len);
     out.append("...");

@@ -23,6 +23,10 @@ TEST(Sanitize, MasksJwtsAndAccessTokens) {
   EXPECT_EQ(out, "bad token [redacted] and [redacted] given");
 }
 
+TEST(Sanitize, CollapsesWhitespace) {
+  EXPECT_EQ(Sanitize("<html>\n    <body>\tNot Found\n</body>\n"), "<html> <body> Not Found </body>");
+}
+
 TEST(Sanitize, CutsLongText) {
   EXPECT_EQ(Sanitize(std::string(10, 'x') + " " + std::string(10, 'y'), 12), "xxxxxxxxxx y...");
 }

@@ -59,6 +59,10 @@ struct GoogleEmulatorOptions {
   absl::Duration access_token_lifetime = absl::Hours(1);  // reported as expires_in 3599
   int metadata_port = 0;  // 0: any free port
   int https_port = 0;     // IAM Credentials, OAuth2 token endpoint and JWKS share it
+  // Serves the control API (faults, call counts, lifetimes, token creators) under
+  // /emulator/ on the metadata port, without Metadata-Flavor, for scripts that run the
+  // emulator as a separate process; see google_emulator_main.cc.
+  bool enable_control_api = false;
 };
 
 class GoogleEmulator {

@@ -59,8 +59,9 @@ void AppendValue(std::string* out, absl::string_view v) {
 }
 
 bool IsTokenChar(char c) {
+  // base64url and OAuth2 token alphabets; '/' splits URLs into short harmless words.
   return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' ||
-         c == '.' || c == '~' || c == '+' || c == '/' || c == '=';
+         c == '.' || c == '~';
 }
 
 }  // namespace

@@ -23,6 +23,11 @@ TEST(Sanitize, MasksJwtsAndAccessTokens) {
   EXPECT_EQ(out, "bad token [redacted] and [redacted] given");
 }
 
+TEST(Sanitize, KeepsUrls) {
+  EXPECT_EQ(Sanitize("See https://developers.google.com/identity/sign-in/web/devconsole-project."),
+            "See https://developers.google.com/identity/sign-in/web/devconsole-project.");
+}
+
 TEST(Sanitize, CollapsesWhitespace) {
   EXPECT_EQ(Sanitize("<html>\n    <body>\tNot Found\n</body>\n"), "<html> <body> Not Found </body>");
 }

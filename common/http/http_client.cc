@@ -20,6 +20,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 
 namespace gtoken::http {
@@ -270,7 +271,8 @@ absl::StatusOr<std::string> DecodeChunked(absl::string_view data) {
 }  // namespace
 
 struct HttpClientImpl::Tls {
-  SSL_CTX* ctx = nullptr;
+  absl::Mutex mu;
+  SSL_CTX* ctx ABSL_GUARDED_BY(mu) = nullptr;
   ~Tls() {
     if (ctx != nullptr) SSL_CTX_free(ctx);
   }
@@ -344,21 +346,36 @@ std::string FormEncode(const Headers& fields) {
 }
 
 absl::StatusOr<std::unique_ptr<HttpClientImpl>> HttpClientImpl::Create(HttpClientOptions options) {
-  auto tls = std::make_unique<Tls>();
-  tls->ctx = SSL_CTX_new(TLS_client_method());
-  if (tls->ctx == nullptr) return absl::InternalError(OpenSslError());
-  SSL_CTX_set_min_proto_version(tls->ctx, TLS1_2_VERSION);
-  SSL_CTX_set_verify(tls->ctx, SSL_VERIFY_PEER, nullptr);
-  SSL_CTX_set_options(tls->ctx, SSL_OP_IGNORE_UNEXPECTED_EOF);
-  if (!options.ca_file.empty()) {
-    if (SSL_CTX_load_verify_locations(tls->ctx, options.ca_file.c_str(), nullptr) != 1) {
+  // The TLS context is built on the first HTTPS request: a metadata-only agent never pays
+  // for OpenSSL's setup and the CA bundle in memory. A bad CA file is still reported now.
+  if (!options.ca_file.empty() && access(options.ca_file.c_str(), R_OK) != 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("cannot load CA file ", options.ca_file, ": ", strerror(errno)));
+  }
+  return std::unique_ptr<HttpClientImpl>(
+      new HttpClientImpl(std::move(options), std::make_unique<Tls>()));
+}
+
+absl::StatusOr<SSL_CTX*> HttpClientImpl::TlsContext() {
+  absl::MutexLock lock(&tls_->mu);
+  if (tls_->ctx != nullptr) return tls_->ctx;
+  SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
+  if (ctx == nullptr) return absl::InternalError(OpenSslError());
+  SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+  SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, nullptr);
+  SSL_CTX_set_options(ctx, SSL_OP_IGNORE_UNEXPECTED_EOF);
+  if (!options_.ca_file.empty()) {
+    if (SSL_CTX_load_verify_locations(ctx, options_.ca_file.c_str(), nullptr) != 1) {
+      SSL_CTX_free(ctx);
       return absl::InvalidArgumentError(
-          absl::StrCat("cannot load CA file ", options.ca_file, ": ", OpenSslError()));
+          absl::StrCat("cannot load CA file ", options_.ca_file, ": ", OpenSslError()));
     }
-  } else if (SSL_CTX_set_default_verify_paths(tls->ctx) != 1) {
+  } else if (SSL_CTX_set_default_verify_paths(ctx) != 1) {
+    SSL_CTX_free(ctx);
     return absl::InternalError(absl::StrCat("cannot load system CAs: ", OpenSslError()));
   }
-  return std::unique_ptr<HttpClientImpl>(new HttpClientImpl(std::move(options), std::move(tls)));
+  tls_->ctx = ctx;
+  return ctx;
 }
 
 HttpClientImpl::HttpClientImpl(HttpClientOptions options, std::unique_ptr<Tls> tls)
@@ -374,7 +391,11 @@ absl::StatusOr<Response> HttpClientImpl::Send(const Request& request) {
   }
   Connection conn(absl::Now() + request.timeout, options_.cancelled);
   absl::Status s = conn.Connect(*url);
-  if (s.ok() && url->scheme == "https") s = conn.StartTls(tls_->ctx, *url);
+  if (s.ok() && url->scheme == "https") {
+    absl::StatusOr<SSL_CTX*> ctx = TlsContext();
+    if (!ctx.ok()) return ctx.status();
+    s = conn.StartTls(*ctx, *url);
+  }
   if (!s.ok()) return s;
 
   bool default_port = (url->scheme == "https" && url->port == 443) ||

@@ -16,6 +16,8 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 
+struct ssl_ctx_st;  // OpenSSL's SSL_CTX
+
 namespace gtoken::http {
 
 using Headers = std::vector<std::pair<std::string, std::string>>;
@@ -64,6 +66,7 @@ class HttpClientImpl : public HttpClient {
  private:
   struct Tls;
   HttpClientImpl(HttpClientOptions options, std::unique_ptr<Tls> tls);
+  absl::StatusOr<::ssl_ctx_st*> TlsContext();
   HttpClientOptions options_;
   std::unique_ptr<Tls> tls_;
 };

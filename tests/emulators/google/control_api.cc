@@ -1,8 +1,10 @@
 #include "tests/emulators/google/control_api.h"
 
-#include <string>
-
+#include <map>
+#include <memory>
 #include <nlohmann/json.hpp>
+#include <string>
+#include <utility>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -73,17 +75,53 @@ absl::StatusOr<Fault> ParseFaultName(const std::string& name) {
 }
 
 void AddControlApiRoutes(httplib::Server& server, GoogleEmulator& emulator) {
-  server.Post("/emulator/fault",
-              [&emulator](const httplib::Request& request, httplib::Response& response) {
-                HandleFault(emulator, request, response);
-              });
-  server.Post("/emulator/clear", [&emulator](const httplib::Request&,
-                                             httplib::Response& response) {
+  // (method, path) -> handler
+  using Routes = std::map<std::pair<std::string, std::string>, httplib::Server::Handler>;
+  auto routes = std::make_shared<Routes>();
+  auto post = [&](const std::string& path, httplib::Server::Handler handler) {
+    routes->emplace(std::make_pair("POST", path), handler);
+    server.Post(path, std::move(handler));
+  };
+
+  post("/emulator/fault",
+       [&emulator](const httplib::Request& request, httplib::Response& response) {
+         HandleFault(emulator, request, response);
+       });
+  post("/emulator/clear", [&emulator](const httplib::Request&, httplib::Response& response) {
     emulator.ClearFaults();
     ReplyOk(response);
   });
-  server.Get("/emulator/calls", [&emulator](const httplib::Request&,
-                                            httplib::Response& response) {
+  post("/emulator/reset_calls", [&emulator](const httplib::Request&, httplib::Response& response) {
+    emulator.ResetCallCounts();
+    ReplyOk(response);
+  });
+  post("/emulator/lifetime",
+       [&emulator](const httplib::Request& request, httplib::Response& response) {
+         std::optional<int64_t> seconds = IntParam(request, "seconds", -1);
+         if (!seconds || *seconds <= 0) {
+           return ReplyBadRequest(response, "seconds must be a positive integer (at most 3600)");
+         }
+         emulator.SetIdTokenLifetime(absl::Seconds(*seconds));
+         ReplyOk(response);
+       });
+  post("/emulator/allow",
+       [&emulator](const httplib::Request& request, httplib::Response& response) {
+         const std::string caller = request.get_param_value("caller");
+         const std::string target = request.get_param_value("target");
+         if (caller.empty() || target.empty()) {
+           return ReplyBadRequest(response, "caller and target are required");
+         }
+         emulator.AllowTokenCreator(caller, target);
+         ReplyOk(response);
+       });
+  post("/emulator/service_account",
+       [&emulator](const httplib::Request& request, httplib::Response& response) {
+         const std::string email = request.get_param_value("email");
+         if (email.empty()) return ReplyBadRequest(response, "email is required");
+         ServiceAccount account = emulator.AddServiceAccount(email);
+         Reply(response, 200, {{"email", account.email}, {"unique_id", account.unique_id}});
+       });
+  server.Get("/emulator/calls", [&emulator](const httplib::Request&, httplib::Response& response) {
     nlohmann::json calls = nlohmann::json::object();
     for (Endpoint endpoint :
          {Endpoint::kMetadataIdentity, Endpoint::kMetadataToken, Endpoint::kMetadataEmail,
@@ -92,37 +130,21 @@ void AddControlApiRoutes(httplib::Server& server, GoogleEmulator& emulator) {
     }
     Reply(response, 200, calls);
   });
-  server.Post("/emulator/reset_calls", [&emulator](const httplib::Request&,
-                                                   httplib::Response& response) {
-    emulator.ResetCallCounts();
-    ReplyOk(response);
-  });
-  server.Post("/emulator/lifetime", [&emulator](const httplib::Request& request,
-                                                httplib::Response& response) {
-    std::optional<int64_t> seconds = IntParam(request, "seconds", -1);
-    if (!seconds || *seconds <= 0) {
-      return ReplyBadRequest(response, "seconds must be a positive integer (at most 3600)");
-    }
-    emulator.SetIdTokenLifetime(absl::Seconds(*seconds));
-    ReplyOk(response);
-  });
-  server.Post("/emulator/allow", [&emulator](const httplib::Request& request,
-                                             httplib::Response& response) {
-    const std::string caller = request.get_param_value("caller");
-    const std::string target = request.get_param_value("target");
-    if (caller.empty() || target.empty()) {
-      return ReplyBadRequest(response, "caller and target are required");
-    }
-    emulator.AllowTokenCreator(caller, target);
-    ReplyOk(response);
-  });
-  server.Post("/emulator/service_account", [&emulator](const httplib::Request& request,
-                                                       httplib::Response& response) {
-    const std::string email = request.get_param_value("email");
-    if (email.empty()) return ReplyBadRequest(response, "email is required");
-    ServiceAccount account = emulator.AddServiceAccount(email);
-    Reply(response, 200, {{"email", account.email}, {"unique_id", account.unique_id}});
-  });
+
+  // `curl -X POST URL` sends neither Content-Length nor a chunked body, and httplib
+  // answers such a POST with 400 before any route runs. A bodiless control call is
+  // therefore dispatched here, ahead of httplib's body reading; with nothing to read,
+  // the connection stays in step.
+  server.set_pre_routing_handler(
+      [routes](const httplib::Request& request, httplib::Response& response) {
+        if (request.has_header("Content-Length") || request.has_header("Transfer-Encoding")) {
+          return httplib::Server::HandlerResponse::Unhandled;
+        }
+        auto route = routes->find({request.method, request.path});
+        if (route == routes->end()) return httplib::Server::HandlerResponse::Unhandled;
+        route->second(request, response);
+        return httplib::Server::HandlerResponse::Handled;
+      });
 }
 
 }  // namespace gtoken::testing::emulator_internal

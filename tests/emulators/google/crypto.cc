@@ -55,8 +55,7 @@ std::string DrainBio(BIO* bio) {
   return std::string(data, size > 0 ? static_cast<size_t>(size) : 0);
 }
 
-absl::Status AddExtension(X509* certificate, X509V3_CTX* context, int nid,
-                          const char* value) {
+absl::Status AddExtension(X509* certificate, X509V3_CTX* context, int nid, const char* value) {
   std::unique_ptr<X509_EXTENSION, ExtensionDeleter> extension(
       X509V3_EXT_conf_nid(nullptr, context, nid, value));
   if (extension == nullptr || X509_add_ext(certificate, extension.get(), -1) != 1) {
@@ -97,11 +96,11 @@ absl::StatusOr<CertificatePtr> IssueCertificate(
   }
   X509_NAME* subject = X509_get_subject_name(cert);
   if (X509_NAME_add_entry_by_txt(subject, "O", MBSTRING_ASC,
-                                 reinterpret_cast<const unsigned char*>("gtoken emulators"),
-                                 -1, -1, 0) != 1 ||
+                                 reinterpret_cast<const unsigned char*>("gtoken emulators"), -1, -1,
+                                 0) != 1 ||
       X509_NAME_add_entry_by_txt(subject, "CN", MBSTRING_ASC,
-                                 reinterpret_cast<const unsigned char*>(common_name), -1,
-                                 -1, 0) != 1) {
+                                 reinterpret_cast<const unsigned char*>(common_name), -1, -1,
+                                 0) != 1) {
     return OpenSslFailure("certificate subject");
   }
   X509* issuer_cert = issuer != nullptr ? issuer : cert;
@@ -217,23 +216,23 @@ absl::StatusOr<RsaPublicNumbers> GetRsaPublicNumbers(EVP_PKEY* key) {
 absl::StatusOr<TlsCredentials> CreateTlsCredentials() {
   absl::StatusOr<KeyPtr> ca_key = GenerateEcKey();
   if (!ca_key.ok()) return ca_key.status();
-  absl::StatusOr<CertificatePtr> ca = IssueCertificate(
-      ca_key->get(), "gtoken Google emulator CA", nullptr, ca_key->get(),
-      {{NID_basic_constraints, "critical,CA:TRUE,pathlen:0"},
-       {NID_key_usage, "critical,keyCertSign,cRLSign"},
-       {NID_subject_key_identifier, "hash"}});
+  absl::StatusOr<CertificatePtr> ca =
+      IssueCertificate(ca_key->get(), "gtoken Google emulator CA", nullptr, ca_key->get(),
+                       {{NID_basic_constraints, "critical,CA:TRUE,pathlen:0"},
+                        {NID_key_usage, "critical,keyCertSign,cRLSign"},
+                        {NID_subject_key_identifier, "hash"}});
   if (!ca.ok()) return ca.status();
 
   absl::StatusOr<KeyPtr> server_key = GenerateEcKey();
   if (!server_key.ok()) return server_key.status();
-  absl::StatusOr<CertificatePtr> server = IssueCertificate(
-      server_key->get(), "127.0.0.1", ca->get(), ca_key->get(),
-      {{NID_basic_constraints, "critical,CA:FALSE"},
-       {NID_key_usage, "critical,digitalSignature,keyEncipherment"},
-       {NID_ext_key_usage, "serverAuth"},
-       {NID_subject_alt_name, "IP:127.0.0.1,DNS:localhost"},
-       {NID_subject_key_identifier, "hash"},
-       {NID_authority_key_identifier, "keyid:always"}});
+  absl::StatusOr<CertificatePtr> server =
+      IssueCertificate(server_key->get(), "127.0.0.1", ca->get(), ca_key->get(),
+                       {{NID_basic_constraints, "critical,CA:FALSE"},
+                        {NID_key_usage, "critical,digitalSignature,keyEncipherment"},
+                        {NID_ext_key_usage, "serverAuth"},
+                        {NID_subject_alt_name, "IP:127.0.0.1,DNS:localhost"},
+                        {NID_subject_key_identifier, "hash"},
+                        {NID_authority_key_identifier, "keyid:always"}});
   if (!server.ok()) return server.status();
 
   std::unique_ptr<BIO, BioDeleter> bio(BIO_new(BIO_s_mem()));

@@ -58,10 +58,10 @@ absl::StatusOr<Endpoint> ParseEndpoint(const std::string& name) {
         Endpoint::kIamGenerateIdToken, Endpoint::kOAuth2Token}) {
     if (name == EndpointName(endpoint)) return endpoint;
   }
-  return absl::InvalidArgumentError(absl::StrCat(
-      "unknown endpoint \"", name,
-      "\"; one of metadata_identity, metadata_token, metadata_email, "
-      "iam_generate_id_token, oauth2_token"));
+  return absl::InvalidArgumentError(
+      absl::StrCat("unknown endpoint \"", name,
+                   "\"; one of metadata_identity, metadata_token, metadata_email, "
+                   "iam_generate_id_token, oauth2_token"));
 }
 
 absl::StatusOr<std::unique_ptr<GoogleEmulator>> GoogleEmulator::Start(
@@ -96,19 +96,29 @@ std::string UniqueIdFor(const std::string& email) {
   return absl::StrFormat("1%020u", number);  // 2^64 < 10^20: always 20 digits
 }
 
-// The HTTP reason phrases the metadata server's plain-text errors start with.
+// The body of a metadata server error that has no message of its own.
 const char* ReasonPhrase(int code) {
   switch (code) {
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 429: return "Too Many Requests";
-    case 500: return "Internal Server Error";
-    case 502: return "Bad Gateway";
-    case 503: return "Service Unavailable";
-    case 504: return "Gateway Timeout";
-    default: return "Error";
+    case 400:
+      return "Bad Request";
+    case 401:
+      return "Unauthorized";
+    case 403:
+      return "Forbidden";
+    case 404:
+      return "Not Found";
+    case 429:
+      return "Too Many Requests";
+    case 500:
+      return "Internal Server Error";
+    case 502:
+      return "Bad Gateway";
+    case 503:
+      return "Service Unavailable";
+    case 504:
+      return "Gateway Timeout";
+    default:
+      return "Error";
   }
 }
 
@@ -119,22 +129,33 @@ struct CanonicalError {
 };
 CanonicalError CanonicalErrorFor(int code) {
   switch (code) {
-    case 400: return {"INVALID_ARGUMENT", "Request contains an invalid argument."};
+    case 400:
+      return {"INVALID_ARGUMENT", "Request contains an invalid argument."};
     case 401:
       return {"UNAUTHENTICATED",
               "Request had invalid authentication credentials. Expected OAuth 2 access "
               "token, login cookie or other valid authentication credential. See "
               "https://developers.google.com/identity/sign-in/web/devconsole-project."};
-    case 403: return {"PERMISSION_DENIED", "The caller does not have permission"};
-    case 404: return {"NOT_FOUND", "Requested entity was not found."};
-    case 409: return {"ABORTED", "The operation was aborted."};
-    case 429: return {"RESOURCE_EXHAUSTED", "Resource has been exhausted (e.g. check quota)."};
-    case 499: return {"CANCELLED", "The operation was cancelled."};
-    case 500: return {"INTERNAL", "Internal error encountered."};
-    case 501: return {"UNIMPLEMENTED", "Operation is not implemented, or supported, or enabled."};
-    case 503: return {"UNAVAILABLE", "The service is currently unavailable."};
-    case 504: return {"DEADLINE_EXCEEDED", "The request timed out."};
-    default: return {"UNKNOWN", "Unknown error."};
+    case 403:
+      return {"PERMISSION_DENIED", "The caller does not have permission"};
+    case 404:
+      return {"NOT_FOUND", "Requested entity was not found."};
+    case 409:
+      return {"ABORTED", "The operation was aborted."};
+    case 429:
+      return {"RESOURCE_EXHAUSTED", "Resource has been exhausted (e.g. check quota)."};
+    case 499:
+      return {"CANCELLED", "The operation was cancelled."};
+    case 500:
+      return {"INTERNAL", "Internal error encountered."};
+    case 501:
+      return {"UNIMPLEMENTED", "Operation is not implemented, or supported, or enabled."};
+    case 503:
+      return {"UNAVAILABLE", "The service is currently unavailable."};
+    case 504:
+      return {"DEADLINE_EXCEEDED", "The request timed out."};
+    default:
+      return {"UNKNOWN", "Unknown error."};
   }
 }
 
@@ -162,9 +183,10 @@ absl::Status WriteFileAtomically(const std::string& path, const std::string& con
     written += static_cast<size_t>(n);
   }
   // open() applied the umask; the mode asked for is the mode meant.
-  if (fchmod(fd, mode) != 0 || close(fd) != 0 || rename(temp_path.c_str(), path.c_str()) != 0) {
-    absl::Status error =
-        absl::InternalError(absl::StrCat("writing ", path, ": ", strerror(errno)));
+  const bool mode_set = fchmod(fd, mode) == 0;
+  const bool closed = close(fd) == 0;
+  if (!mode_set || !closed || rename(temp_path.c_str(), path.c_str()) != 0) {
+    absl::Status error = absl::InternalError(absl::StrCat("writing ", path, ": ", strerror(errno)));
     unlink(temp_path.c_str());
     return error;
   }
@@ -217,6 +239,16 @@ int FindServerSocket(const httplib::Request& request) {
   return found;
 }
 
+// httplib listens with a backlog of 5: a burst of concurrent clients (a benchmark, a
+// broker fanning out) overflows it, and the dropped SYNs come back only after TCP's
+// one-second retransmit. Linux lets listen() be called again to widen the backlog;
+// this reaches httplib's protected listening socket to do so.
+struct ListeningSocket : httplib::Server {
+  static bool WidenBacklog(const httplib::Server& server) {
+    return ::listen(server.*(&ListeningSocket::svr_sock_), SOMAXCONN) == 0;
+  }
+};
+
 }  // namespace
 
 void SetJson(httplib::Response& response, int code, const std::string& body) {
@@ -234,15 +266,16 @@ void SetGoogleApiError(httplib::Response& response, int code, const std::string&
 
 void SetMetadataError(httplib::Response& response, int code, const std::string& message) {
   response.status = code;
-  response.set_content(
-      absl::StrCat(message.empty() ? ReasonPhrase(code) : message, "\n"), "text/plain");
+  response.set_content(absl::StrCat(message.empty() ? ReasonPhrase(code) : message, "\n"),
+                       "text/plain");
 }
 
 void SetOAuth2Error(httplib::Response& response, const std::string& error,
                     const std::string& description) {
-  SetJson(response, 400,
-          DumpJson({{"error", error}, {"error_description", description}}));
+  SetJson(response, 400, DumpJson({{"error", error}, {"error_description", description}}));
 }
+
+std::string CutInHalf(const std::string& body) { return body.substr(0, body.size() / 2); }
 
 void DropConnection(const httplib::Request& request) {
   // shutdown(), not close(): httplib still owns the descriptor and closes it when the
@@ -338,8 +371,8 @@ absl::Status GoogleEmulatorImpl::Initialize() {
 
   metadata_server_ = std::make_unique<httplib::Server>();
   // SSLServer takes its own references to the certificate and key.
-  auto https_server = std::make_unique<httplib::SSLServer>(tls->server_certificate.get(),
-                                                           tls->server_key.get());
+  auto https_server =
+      std::make_unique<httplib::SSLServer>(tls->server_certificate.get(), tls->server_key.get());
   if (!https_server->is_valid()) {
     return absl::InternalError("setting up the TLS context of the HTTPS server");
   }
@@ -347,6 +380,7 @@ absl::Status GoogleEmulatorImpl::Initialize() {
 
   for (httplib::Server* server : {metadata_server_.get(), https_server_.get()}) {
     server->new_task_queue = [] { return new httplib::ThreadPool(kWorkerThreads); };
+    server->set_tcp_nodelay(true);  // replies go out in two writes; Nagle would hold the second
     server->set_keep_alive_timeout(kKeepAliveTimeoutSeconds);
     server->set_read_timeout(kReadTimeoutSeconds, 0);
   }
@@ -361,10 +395,10 @@ absl::Status GoogleEmulatorImpl::StartServers() {
   auto bind = [](httplib::Server& server, int requested_port, int* port) {
     if (requested_port == 0) {
       *port = server.bind_to_any_port(kLoopback);
-      return *port > 0;
+    } else {
+      *port = server.bind_to_port(kLoopback, requested_port) ? requested_port : -1;
     }
-    *port = requested_port;
-    return server.bind_to_port(kLoopback, requested_port);
+    return *port > 0 && ListeningSocket::WidenBacklog(server);
   };
   if (!bind(*metadata_server_, options_.metadata_port, &metadata_port_)) {
     return absl::UnavailableError(
@@ -442,14 +476,12 @@ absl::Status GoogleEmulatorImpl::WriteServiceAccountKeyFile(const std::string& e
       {"auth_uri", "https://accounts.google.com/o/oauth2/auth"},
       {"token_uri", oauth2_token_url()},
       {"auth_provider_x509_cert_url", "https://www.googleapis.com/oauth2/v1/certs"},
-      {"client_x509_cert_url",
-       absl::StrCat("https://www.googleapis.com/robot/v1/metadata/x509/",
-                    absl::StrReplaceAll(account.email, {{"@", "%40"}}))},
+      {"client_x509_cert_url", absl::StrCat("https://www.googleapis.com/robot/v1/metadata/x509/",
+                                            absl::StrReplaceAll(account.email, {{"@", "%40"}}))},
       {"universe_domain", "googleapis.com"},
   };
   absl::Status written = WriteFileAtomically(
-      path, key_file.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n",
-      0600);
+      path, key_file.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n", 0600);
   if (!written.ok()) return written;
 
   absl::MutexLock lock(&mu_);
@@ -492,8 +524,8 @@ std::optional<FaultSpec> GoogleEmulatorImpl::TakeFault(Endpoint endpoint, FaultS
   auto it = faults_.find(endpoint);
   if (it == faults_.end()) return std::nullopt;
   Fault fault = it->second.fault;
-  bool shapes_reply = fault == Fault::kNotAJwt || fault == Fault::kJwtWithoutExp ||
-                      fault == Fault::kMalformedJson;
+  bool shapes_reply =
+      fault == Fault::kNotAJwt || fault == Fault::kJwtWithoutExp || fault == Fault::kMalformedJson;
   if (shapes_reply != (stage == FaultStage::kOnSuccess)) return std::nullopt;
   FaultSpec taken = it->second;
   if (it->second.count > 0 && --it->second.count == 0) faults_.erase(it);
@@ -581,10 +613,11 @@ std::string GoogleEmulatorImpl::IssueAccessToken(const std::string& email,
 
 std::optional<std::string> GoogleEmulatorImpl::AuthenticatedCaller(
     const httplib::Request& request) {
-  absl::string_view authorization = request.get_header_value("Authorization");
+  const std::string authorization = request.get_header_value("Authorization");
   constexpr absl::string_view kScheme = "Bearer ";
   if (!absl::StartsWithIgnoreCase(authorization, kScheme)) return std::nullopt;
-  std::string token(absl::StripAsciiWhitespace(authorization.substr(kScheme.size())));
+  std::string token(
+      absl::StripAsciiWhitespace(absl::string_view(authorization).substr(kScheme.size())));
   absl::MutexLock lock(&mu_);
   auto it = access_tokens_.find(token);
   if (it == access_tokens_.end() || it->second.expiry <= absl::Now()) return std::nullopt;
@@ -593,8 +626,7 @@ std::optional<std::string> GoogleEmulatorImpl::AuthenticatedCaller(
 
 absl::StatusOr<std::string> GoogleEmulatorImpl::MintIdToken(const ServiceAccount& account,
                                                             const std::string& audience,
-                                                            bool include_email,
-                                                            bool include_exp) {
+                                                            bool include_email, bool include_exp) {
   absl::Duration lifetime;
   {
     absl::MutexLock lock(&mu_);

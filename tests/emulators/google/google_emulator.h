@@ -29,6 +29,15 @@ enum class Endpoint {
 };
 
 // How an endpoint answers its next calls, instead of the normal reply.
+//
+// kStatus, kStall and kCloseConnection take over a call as it arrives, before the
+// request is checked. kNotAJwt, kJwtWithoutExp and kMalformedJson reshape the reply of
+// a call that would otherwise succeed; a call that fails (say, 401) leaves them pending.
+// Access tokens are opaque, so on the metadata token endpoint and the OAuth2 scope
+// grant kNotAJwt gives an access token IAM Credentials rejects and kJwtWithoutExp a
+// reply without expires_in. kMalformedJson cuts the reply body in half (text replies
+// too). kCloseConnection shuts the socket down from the handler: the client sees the
+// connection end without a byte of reply.
 enum class Fault {
   kNone,
   kStatus,          // reply `status` with Google's error body for that code

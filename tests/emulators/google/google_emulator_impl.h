@@ -7,15 +7,14 @@
 
 #include <atomic>
 #include <map>
-#include <optional>
 #include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
 #include <unordered_map>
 #include <utility>
-
-#include <nlohmann/json.hpp>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
@@ -64,8 +63,7 @@ class GoogleEmulatorImpl final : public GoogleEmulator {
   std::string id_token_public_key_pem() const override { return id_token_public_key_pem_; }
 
   ServiceAccount AddServiceAccount(const std::string& email) override;
-  void AllowTokenCreator(const std::string& caller_email,
-                         const std::string& target_email) override;
+  void AllowTokenCreator(const std::string& caller_email, const std::string& target_email) override;
   absl::Status WriteServiceAccountKeyFile(const std::string& email,
                                           const std::string& path) override;
 
@@ -101,8 +99,7 @@ class GoogleEmulatorImpl final : public GoogleEmulator {
   void HandleMetadataIdentity(const httplib::Request& request, httplib::Response& response);
   void HandleMetadataToken(const httplib::Request& request, httplib::Response& response);
   void HandleMetadataEmail(const httplib::Request& request, httplib::Response& response);
-  void HandleMetadataAccountDirectory(const httplib::Request& request,
-                                      httplib::Response& response);
+  void HandleMetadataAccountDirectory(const httplib::Request& request, httplib::Response& response);
   // Checks what every metadata request must satisfy and that the path names the
   // default account; answers the request and returns false otherwise.
   bool AcceptMetadataRequest(const httplib::Request& request, httplib::Response& response,
@@ -125,8 +122,8 @@ class GoogleEmulatorImpl final : public GoogleEmulator {
 
   // Counts the call and applies an arrival fault. Returns false when the fault has
   // answered (or dropped) the call and the handler must not go on.
-  bool BeginCall(Endpoint endpoint, const httplib::Request& request,
-                 httplib::Response& response, ErrorStyle style);
+  bool BeginCall(Endpoint endpoint, const httplib::Request& request, httplib::Response& response,
+                 ErrorStyle style);
   // The reply-shaping fault (kNotAJwt, kJwtWithoutExp, kMalformedJson) to apply to
   // this successful reply, or kNone.
   Fault TakeSuccessFault(Endpoint endpoint);
@@ -169,7 +166,7 @@ class GoogleEmulatorImpl final : public GoogleEmulator {
   absl::Duration id_token_lifetime_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, ServiceAccount> accounts_ ABSL_GUARDED_BY(mu_);  // by email
   std::set<std::pair<std::string, std::string>> token_creators_
-      ABSL_GUARDED_BY(mu_);  // (caller, target)
+      ABSL_GUARDED_BY(mu_);                                             // (caller, target)
   std::map<std::string, ServiceAccountKey> keys_ ABSL_GUARDED_BY(mu_);  // by key id
   std::unordered_map<std::string, AccessTokenGrant> access_tokens_ ABSL_GUARDED_BY(mu_);
   size_t access_token_prune_threshold_ ABSL_GUARDED_BY(mu_) = 1024;
@@ -183,6 +180,8 @@ void SetMetadataError(httplib::Response& response, int code, const std::string& 
 void SetOAuth2Error(httplib::Response& response, const std::string& error,
                     const std::string& description);
 void SetJson(httplib::Response& response, int code, const std::string& body);
+// kMalformedJson: the reply body stopped halfway, like a reply cut short.
+std::string CutInHalf(const std::string& body);
 // Drops the connection `request` arrived on without a reply (see kCloseConnection).
 void DropConnection(const httplib::Request& request);
 

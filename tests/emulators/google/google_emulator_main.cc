@@ -1,9 +1,9 @@
 // google_emulator_main: the Google emulators as a standalone server, for the README
 // demo, end-to-end scripts and benchmarks.
 //
-//   google_emulator_main --metadata_port=8080 \
-//       --service_account=app@p.iam.gserviceaccount.com \
-//       --key_file=app@p.iam.gserviceaccount.com=/tmp/app-key.json \
+//   google_emulator_main --metadata_port=8080
+//       --service_account=app@p.iam.gserviceaccount.com
+//       --key_file=app@p.iam.gserviceaccount.com=/tmp/app-key.json
 //       --ready_file=/tmp/emulator.json
 //
 // Once it serves, it writes --ready_file (atomically) with the URLs a client needs:
@@ -21,10 +21,9 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
@@ -45,13 +44,11 @@ ABSL_FLAG(int, https_port, 0,
           "free port.");
 ABSL_FLAG(std::string, project_id, GoogleEmulatorOptions().project_id,
           "Project id the metadata server reports.");
-ABSL_FLAG(std::string, default_service_account,
-          GoogleEmulatorOptions().default_service_account,
+ABSL_FLAG(std::string, default_service_account, GoogleEmulatorOptions().default_service_account,
           "Email of the metadata server's default service account.");
 ABSL_FLAG(absl::Duration, id_token_lifetime, GoogleEmulatorOptions().id_token_lifetime,
           "Lifetime of the ID tokens the emulator signs (1s to 1h).");
-ABSL_FLAG(absl::Duration, access_token_lifetime,
-          GoogleEmulatorOptions().access_token_lifetime,
+ABSL_FLAG(absl::Duration, access_token_lifetime, GoogleEmulatorOptions().access_token_lifetime,
           "Lifetime of the access tokens the emulator issues.");
 ABSL_FLAG(std::vector<std::string>, service_account, {},
           "Service accounts to register (emails, comma-separated or repeated).");
@@ -176,8 +173,7 @@ int main(int argc, char** argv) {
   for (const std::string& spec : absl::GetFlag(FLAGS_token_creator)) {
     std::string caller, target;
     if (!SplitPair(spec, &caller, &target)) {
-      std::cerr << "google_emulator: --token_creator wants CALLER=TARGET, got \"" << spec
-                << "\"\n";
+      std::cerr << "google_emulator: --token_creator wants CALLER=TARGET, got \"" << spec << "\"\n";
       return 1;
     }
     emulator.AllowTokenCreator(caller, target);

@@ -54,7 +54,8 @@ std::map<std::string, std::string> ParseFormBody(const httplib::Request& request
   std::string content_type = absl::AsciiStrToLower(request.get_header_value("Content-Type"));
   if (!absl::StartsWith(content_type, "application/x-www-form-urlencoded")) return fields;
   for (absl::string_view pair : absl::StrSplit(request.body, '&', absl::SkipEmpty())) {
-    std::pair<absl::string_view, absl::string_view> field = absl::StrSplit(pair, '=');
+    std::pair<absl::string_view, absl::string_view> field =
+        absl::StrSplit(pair, absl::MaxSplits('=', 1));
     fields.emplace(FormDecode(field.first), FormDecode(field.second));
   }
   return fields;
@@ -79,8 +80,6 @@ std::optional<int64_t> TimeClaim(const nlohmann::json& claims, const char* name)
   return static_cast<int64_t>(it->get<double>());
 }
 
-// kMalformedJson: a JSON reply that stops halfway, like one cut short.
-std::string CutInHalf(const std::string& body) { return body.substr(0, body.size() / 2); }
 
 }  // namespace
 
@@ -102,8 +101,7 @@ void GoogleEmulatorImpl::AddHttpsRoutes(httplib::Server& server) {
 
 void GoogleEmulatorImpl::HandleGenerateIdToken(const httplib::Request& request,
                                                httplib::Response& response) {
-  if (!BeginCall(Endpoint::kIamGenerateIdToken, request, response,
-                 ErrorStyle::kGoogleApiJson)) {
+  if (!BeginCall(Endpoint::kIamGenerateIdToken, request, response, ErrorStyle::kGoogleApiJson)) {
     return;
   }
   std::optional<std::string> caller = AuthenticatedCaller(request);
@@ -125,33 +123,37 @@ void GoogleEmulatorImpl::HandleGenerateIdToken(const httplib::Request& request,
   std::string audience;
   bool include_email = false;
   for (const auto& [name, value] : body.items()) {
-    // Google's JSON mapping accepts the proto field names too.
+    // Google's JSON mapping accepts the proto field names too, and null for a default.
+    const bool known = name == "audience" || name == "includeEmail" || name == "include_email" ||
+                       name == "delegates";
+    if (!known) {
+      SetGoogleApiError(response, 400,
+                        absl::StrCat("Invalid JSON payload received. Unknown name \"", name,
+                                     "\": Cannot find field."));
+      return;
+    }
+    if (value.is_null()) continue;
     if (name == "audience") {
       if (!value.is_string()) {
-        SetGoogleApiError(response, 400,
-                          absl::StrCat("Invalid value at 'audience' (TYPE_STRING), ",
-                                       DumpJson(value)));
+        SetGoogleApiError(
+            response, 400,
+            absl::StrCat("Invalid value at 'audience' (TYPE_STRING), ", DumpJson(value)));
         return;
       }
       audience = value.get<std::string>();
-    } else if (name == "includeEmail" || name == "include_email") {
-      if (!value.is_boolean()) {
-        SetGoogleApiError(response, 400,
-                          absl::StrCat("Invalid value at 'include_email' (TYPE_BOOL), ",
-                                       DumpJson(value)));
-        return;
-      }
-      include_email = value.get<bool>();
     } else if (name == "delegates") {
       if (!value.is_array() || !value.empty()) {
         SetGoogleApiError(response, 400, "Delegation chains are not emulated.");
         return;
       }
     } else {
-      SetGoogleApiError(response, 400,
-                        absl::StrCat("Invalid JSON payload received. Unknown name \"", name,
-                                     "\": Cannot find field."));
-      return;
+      if (!value.is_boolean()) {
+        SetGoogleApiError(
+            response, 400,
+            absl::StrCat("Invalid value at 'include_email' (TYPE_BOOL), ", DumpJson(value)));
+        return;
+      }
+      include_email = value.get<bool>();
     }
   }
   if (audience.empty()) {
@@ -265,8 +267,7 @@ void GoogleEmulatorImpl::HandleOAuth2Token(const httplib::Request& request,
   const std::string scope = StringClaim(check.claims, "scope");
   const std::string target_audience = StringClaim(check.claims, "target_audience");
   if (scope.empty() && target_audience.empty()) {
-    SetOAuth2Error(response, "invalid_scope",
-                   "Invalid OAuth scope or ID token audience provided.");
+    SetOAuth2Error(response, "invalid_scope", "Invalid OAuth scope or ID token audience provided.");
     return;
   }
   const Fault fault = TakeSuccessFault(Endpoint::kOAuth2Token);
@@ -275,9 +276,8 @@ void GoogleEmulatorImpl::HandleOAuth2Token(const httplib::Request& request,
     const absl::Duration lifetime = options_.access_token_lifetime;
     reply["token_type"] = "Bearer";
     // As at the metadata server: an opaque token IAM refuses, or no expires_in.
-    reply["access_token"] =
-        fault == Fault::kNotAJwt ? std::string("not-a-jwt")
-                                 : IssueAccessToken(check.email, lifetime);
+    reply["access_token"] = fault == Fault::kNotAJwt ? std::string("not-a-jwt")
+                                                     : IssueAccessToken(check.email, lifetime);
     if (fault != Fault::kJwtWithoutExp) {
       reply["expires_in"] = std::max<int64_t>(1, absl::ToInt64Seconds(lifetime) - 1);
     }

@@ -5,10 +5,9 @@
 
 #include <openssl/evp.h>
 
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
-
-#include <nlohmann/json.hpp>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -24,8 +23,8 @@ absl::StatusOr<std::string> SignJwt(const nlohmann::json& header, const nlohmann
                                     EVP_PKEY* key);
 
 struct DecodedJwt {
-  nlohmann::json header;  // always an object
-  nlohmann::json claims;  // always an object
+  nlohmann::json header;      // always an object
+  nlohmann::json claims;      // always an object
   std::string signing_input;  // "header.claims", what the signature covers
   std::string signature;      // raw bytes
 };

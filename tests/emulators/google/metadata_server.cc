@@ -19,9 +19,6 @@ void SetText(httplib::Response& response, const std::string& body) {
   response.set_content(body, "text/plain");
 }
 
-// kMalformedJson on a text endpoint: the body stops halfway, like a reply cut short.
-std::string CutInHalf(const std::string& body) { return body.substr(0, body.size() / 2); }
-
 // A stable 12-digit project number for the project id.
 std::string ProjectNumberFor(const std::string& project_id) {
   std::string digest = Sha256(project_id);
@@ -82,22 +79,19 @@ void GoogleEmulatorImpl::AddMetadataRoutes(httplib::Server& server) {
 }
 
 bool GoogleEmulatorImpl::AcceptMetadataRequest(const httplib::Request& request,
-                                               httplib::Response& response,
-                                               bool names_account) {
+                                               httplib::Response& response, bool names_account) {
   // The header proves the request comes from code that means to ask the metadata
   // server, not from a browser or a server-side request forgery.
   if (request.get_header_value("Metadata-Flavor") != "Google") {
     SetMetadataError(response, 403,
-                     absl::StrCat("Your client does not have permission to get URL ",
-                                  request.path,
+                     absl::StrCat("Your client does not have permission to get URL ", request.path,
                                   " from this server. Missing Metadata-Flavor:Google header."));
     return false;
   }
   // A proxy forwarded the request: it did not come from the workload itself.
   if (request.has_header("X-Forwarded-For")) {
     SetMetadataError(response, 403,
-                     absl::StrCat("Your client does not have permission to get URL ",
-                                  request.path,
+                     absl::StrCat("Your client does not have permission to get URL ", request.path,
                                   " from this server. Request had an X-Forwarded-For header."));
     return false;
   }
@@ -125,9 +119,9 @@ void GoogleEmulatorImpl::HandleMetadataIdentity(const httplib::Request& request,
   const std::string format =
       request.has_param("format") ? request.get_param_value("format") : "standard";
   if (format != "standard" && format != "full") {
-    SetMetadataError(response, 400,
-                     absl::StrCat("invalid format \"", format,
-                                  "\": must be \"standard\" or \"full\""));
+    SetMetadataError(
+        response, 400,
+        absl::StrCat("invalid format \"", format, "\": must be \"standard\" or \"full\""));
     return;
   }
   std::optional<ServiceAccount> account = FindServiceAccount(options_.default_service_account);
@@ -172,8 +166,7 @@ void GoogleEmulatorImpl::HandleMetadataToken(const httplib::Request& request,
   }
   const std::string body = DumpJson(reply);
   response.status = 200;
-  response.set_content(fault == Fault::kMalformedJson ? CutInHalf(body) : body,
-                       "application/json");
+  response.set_content(fault == Fault::kMalformedJson ? CutInHalf(body) : body, "application/json");
 }
 
 void GoogleEmulatorImpl::HandleMetadataEmail(const httplib::Request& request,

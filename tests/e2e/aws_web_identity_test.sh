@@ -43,7 +43,7 @@ fi
 # 3. Sidecar: refresh mode replaces the file ahead of expiry (4 s tokens here).
 "$GTOKEN_BIN" --source=metadata --file="$TOKEN_DIR/gtoken" 2>"$E2E_DIR/sidecar.log" &
 sidecar=$!
-E2E_PIDS+=($sidecar)
+FLOW_PIDS+=($sidecar)
 first="$(cat "$TOKEN_DIR/gtoken")"
 changed=0
 for ((i = 0; i < 200; i++)); do

@@ -70,158 +70,123 @@ TEST(BackoffDelay, DoublesToTheCapWithJitterInLowerHalf) {
   EXPECT_EQ(BackoffDelay(1000, 0.99, o), absl::Seconds(15) + absl::Seconds(15) * 0.99);
 }
 
-TEST(Refresher, RefreshesAheadOfEachExpiryForHours) {
-  SimulatedClock clock(kT0);
-  FakeIdTokenSource source(clock, absl::Hours(1));
-  RecordingSink sink;
-  absl::Notification stop;
-  source.OnFetch([&](int n) {
-    if (n == 10) stop.Notify();
-  });
-  Refresher refresher(source, sink, clock, [] { return 0.5; }, stop, Options());
+class RefresherTest : public ::testing::Test {
+ protected:
+  RefresherTest() : clock_(kT0), source_(clock_) {}
+
+  // Ends the loop once the source has been asked `n` times.
+  void StopAfterFetches(int n) {
+    source_.OnFetch([this, n](int fetches) {
+      if (fetches == n) stop_.Notify();
+    });
+  }
+
+  Refresher Make(double jitter, RefreshOptions options = Options()) {
+    return Refresher(source_, sink_, clock_, [jitter] { return jitter; }, stop_, options);
+  }
+
+  SimulatedClock clock_;
+  FakeIdTokenSource source_;
+  RecordingSink sink_;
+  absl::Notification stop_;
+};
+
+TEST_F(RefresherTest, RefreshesAheadOfEachExpiryForHours) {
+  StopAfterFetches(10);
+  Refresher refresher = Make(0.5);
   refresher.Run();
-  EXPECT_EQ(source.fetches(), 10);
-  EXPECT_EQ(sink.writes.size(), 10u);
+  EXPECT_EQ(source_.fetches(), 10);
+  EXPECT_EQ(sink_.writes.size(), 10u);
   EXPECT_EQ(refresher.tokens_written(), 10);
   // Each token lives 1 h; each wait is 42 min, so every file was replaced 18 min early.
-  EXPECT_THAT(clock.sleeps(), ::testing::Each(absl::Minutes(42)));
-  EXPECT_EQ(clock.sleeps().size(), 9u);
-  EXPECT_THAT(source.audiences(), ::testing::Each(std::string("aud-1")));
+  EXPECT_THAT(clock_.sleeps(), ::testing::Each(absl::Minutes(42)));
+  EXPECT_EQ(clock_.sleeps().size(), 9u);
+  EXPECT_THAT(source_.audiences(), ::testing::Each(std::string("aud-1")));
 }
 
-TEST(Refresher, ShortLifetimesRefreshFractionally) {
-  SimulatedClock clock(kT0);
+TEST_F(RefresherTest, ShortLifetimesRefreshFractionally) {
   // JWT times are whole seconds: 8 s tokens refreshed 2 s early stay on whole seconds.
-  FakeIdTokenSource source(clock, absl::Seconds(8));
-  RecordingSink sink;
-  absl::Notification stop;
-  source.OnFetch([&](int n) {
-    if (n == 3) stop.Notify();
-  });
-  Refresher refresher(source, sink, clock, [] { return 0.0; }, stop, Options());
-  refresher.Run();
-  EXPECT_THAT(clock.sleeps(), ::testing::ElementsAre(absl::Seconds(6), absl::Seconds(6)));
+  source_.set_lifetime(absl::Seconds(8));
+  StopAfterFetches(3);
+  Make(0.0).Run();
+  EXPECT_THAT(clock_.sleeps(), ::testing::ElementsAre(absl::Seconds(6), absl::Seconds(6)));
 }
 
-TEST(Refresher, BacksOffOnFailuresKeepsOldTokenAndRecovers) {
-  SimulatedClock clock(kT0);
-  FakeIdTokenSource source(clock, absl::Hours(1));
-  RecordingSink sink;
-  absl::Notification stop;
-  source.Script({absl::OkStatus(), absl::UnavailableError("503"), absl::UnavailableError("503"),
-                 absl::DeadlineExceededError("timeout"), absl::OkStatus()});
-  source.OnFetch([&](int n) {
-    if (n == 5) stop.Notify();
-  });
-  Refresher refresher(source, sink, clock, [] { return 0.0; }, stop, Options());
-  refresher.Run();
+TEST_F(RefresherTest, BacksOffOnFailuresKeepsOldTokenAndRecovers) {
+  source_.Script({absl::OkStatus(), absl::UnavailableError("503"), absl::UnavailableError("503"),
+                  absl::DeadlineExceededError("timeout"), absl::OkStatus()});
+  StopAfterFetches(5);
+  Make(0.0).Run();
   // One good token, three failures (0.5 s, 1 s, 2 s waits), then a good one.
-  EXPECT_THAT(clock.sleeps(), ::testing::ElementsAre(absl::Minutes(45), absl::Milliseconds(500),
-                                                     absl::Seconds(1), absl::Seconds(2)));
-  ASSERT_EQ(sink.writes.size(), 2u);
+  EXPECT_THAT(clock_.sleeps(), ::testing::ElementsAre(absl::Minutes(45), absl::Milliseconds(500),
+                                                      absl::Seconds(1), absl::Seconds(2)));
+  ASSERT_EQ(sink_.writes.size(), 2u);
 }
 
-TEST(Refresher, NeverGivesUpInRefreshMode) {
-  SimulatedClock clock(kT0);
-  FakeIdTokenSource source(clock);
-  RecordingSink sink;
-  absl::Notification stop;
-  std::deque<absl::Status> failures(200, absl::PermissionDeniedError("IAM says no"));
-  source.Script(failures);
-  source.OnFetch([&](int n) {
-    if (n == 201) stop.Notify();
-  });
-  Refresher refresher(source, sink, clock, [] { return 1.0; }, stop, Options());
-  refresher.Run();
-  EXPECT_EQ(source.fetches(), 201);
-  EXPECT_EQ(sink.writes.size(), 1u);
+TEST_F(RefresherTest, NeverGivesUpInRefreshMode) {
+  source_.Script(std::deque<absl::Status>(200, absl::PermissionDeniedError("IAM says no")));
+  StopAfterFetches(201);
+  Make(1.0).Run();
+  EXPECT_EQ(source_.fetches(), 201);
+  EXPECT_EQ(sink_.writes.size(), 1u);
   // Capped: no wait longer than max_backoff.
-  for (absl::Duration d : clock.sleeps()) EXPECT_LE(d, absl::Seconds(30));
-  EXPECT_GT(clock.Now() - kT0, absl::Minutes(90));  // kept going well past any token's life
+  for (absl::Duration d : clock_.sleeps()) EXPECT_LE(d, absl::Seconds(30));
+  EXPECT_GT(clock_.Now() - kT0, absl::Minutes(90));  // kept going well past any token's life
 }
 
-TEST(Refresher, SinkFailureIsRetriedLikeAFetchFailure) {
-  SimulatedClock clock(kT0);
-  FakeIdTokenSource source(clock);
-  RecordingSink sink;
-  sink.fail_with_ = absl::PermissionDeniedError("cannot create a temp file in /ro");
-  absl::Notification stop;
-  source.OnFetch([&](int n) {
-    if (n == 2) sink.fail_with_ = absl::OkStatus();
-    if (n == 3) stop.Notify();
+TEST_F(RefresherTest, SinkFailureIsRetriedLikeAFetchFailure) {
+  sink_.fail_with_ = absl::PermissionDeniedError("cannot create a temp file in /ro");
+  source_.OnFetch([&](int n) {
+    if (n == 2) sink_.fail_with_ = absl::OkStatus();
+    if (n == 3) stop_.Notify();
   });
   RefreshOptions o = Options();
   o.initial_backoff = absl::Seconds(2);  // first wait 1 s: the next token's iat is whole
-  Refresher refresher(source, sink, clock, [] { return 0.0; }, stop, o);
-  refresher.Run();
-  EXPECT_THAT(clock.sleeps(), ::testing::ElementsAre(absl::Seconds(1), absl::Minutes(45)));
-  EXPECT_EQ(sink.writes.size(), 2u);
+  Make(0.0, o).Run();
+  EXPECT_THAT(clock_.sleeps(), ::testing::ElementsAre(absl::Seconds(1), absl::Minutes(45)));
+  EXPECT_EQ(sink_.writes.size(), 2u);
 }
 
-TEST(Refresher, RejectsAlreadyExpiredToken) {
-  SimulatedClock clock(kT0);
-  FakeIdTokenSource source(clock, absl::Seconds(-5));
-  RecordingSink sink;
-  absl::Notification stop;
+TEST_F(RefresherTest, RejectsAlreadyExpiredToken) {
+  source_.set_lifetime(absl::Seconds(-5));
   RefreshOptions o = Options();
   o.oneshot_retry_timeout = absl::Seconds(3);
-  Refresher refresher(source, sink, clock, [] { return 0.0; }, stop, o);
-  absl::Status s = refresher.RunOnce();
+  absl::Status s = Make(0.0, o).RunOnce();
   EXPECT_EQ(s.code(), absl::StatusCode::kUnavailable);
   EXPECT_THAT(std::string(s.message()), ::testing::HasSubstr("returned a token that expired at"));
-  EXPECT_TRUE(sink.writes.empty());
+  EXPECT_TRUE(sink_.writes.empty());
 }
 
-TEST(RunOnce, WritesOnceAndReturns) {
-  SimulatedClock clock(kT0);
-  FakeIdTokenSource source(clock);
-  RecordingSink sink;
-  absl::Notification stop;
-  Refresher refresher(source, sink, clock, [] { return 0.0; }, stop, Options());
-  EXPECT_TRUE(refresher.RunOnce().ok());
-  EXPECT_EQ(sink.writes.size(), 1u);
-  EXPECT_TRUE(clock.sleeps().empty());
+TEST_F(RefresherTest, RunOnceWritesOnceAndReturns) {
+  EXPECT_TRUE(Make(0.0).RunOnce().ok());
+  EXPECT_EQ(sink_.writes.size(), 1u);
+  EXPECT_TRUE(clock_.sleeps().empty());
 }
 
-TEST(RunOnce, RetriesTransientFailuresThenSucceeds) {
-  SimulatedClock clock(kT0);
-  FakeIdTokenSource source(clock);
-  RecordingSink sink;
-  absl::Notification stop;
-  source.Script({absl::UnavailableError("metadata server: HTTP 500"), absl::OkStatus()});
-  Refresher refresher(source, sink, clock, [] { return 0.0; }, stop, Options());
-  EXPECT_TRUE(refresher.RunOnce().ok());
-  EXPECT_EQ(source.fetches(), 2);
+TEST_F(RefresherTest, RunOnceRetriesTransientFailuresThenSucceeds) {
+  source_.Script({absl::UnavailableError("metadata server: HTTP 500"), absl::OkStatus()});
+  EXPECT_TRUE(Make(0.0).RunOnce().ok());
+  EXPECT_EQ(source_.fetches(), 2);
 }
 
-TEST(RunOnce, GivesUpAfterRetryTimeoutWithLastError) {
-  SimulatedClock clock(kT0);
-  FakeIdTokenSource source(clock);
-  RecordingSink sink;
-  absl::Notification stop;
-  source.Script(std::deque<absl::Status>(100, absl::UnavailableError("metadata server: HTTP 500")));
+TEST_F(RefresherTest, RunOnceGivesUpAfterRetryTimeoutWithLastError) {
+  source_.Script(std::deque<absl::Status>(100, absl::UnavailableError("metadata server: HTTP 500")));
   RefreshOptions o = Options();
   o.oneshot_retry_timeout = absl::Seconds(60);
-  Refresher refresher(source, sink, clock, [] { return 0.0; }, stop, o);
-  absl::Status s = refresher.RunOnce();
+  absl::Status s = Make(0.0, o).RunOnce();
   EXPECT_EQ(s.code(), absl::StatusCode::kUnavailable);
   EXPECT_THAT(std::string(s.message()),
               ::testing::MatchesRegex("gave up after [0-9]+ attempts in 1m: metadata server: HTTP 500"));
-  EXPECT_LE(clock.Now() - kT0, absl::Seconds(60));
-  EXPECT_GT(clock.Now() - kT0, absl::Seconds(30));
-  EXPECT_TRUE(sink.writes.empty());
+  EXPECT_LE(clock_.Now() - kT0, absl::Seconds(60));
+  EXPECT_GT(clock_.Now() - kT0, absl::Seconds(30));
+  EXPECT_TRUE(sink_.writes.empty());
 }
 
-TEST(RunOnce, StopDuringBackoffReturnsCancelled) {
-  SimulatedClock clock(kT0);
-  FakeIdTokenSource source(clock);
-  RecordingSink sink;
-  absl::Notification stop;
-  source.Script({absl::UnavailableError("down")});
-  source.OnFetch([&](int) { stop.Notify(); });
-  Refresher refresher(source, sink, clock, [] { return 0.0; }, stop, Options());
-  EXPECT_EQ(refresher.RunOnce().code(), absl::StatusCode::kCancelled);
-  EXPECT_EQ(source.fetches(), 1);
+TEST_F(RefresherTest, RunOnceStopDuringBackoffReturnsCancelled) {
+  source_.Script({absl::UnavailableError("down")});
+  StopAfterFetches(1);
+  EXPECT_EQ(Make(0.0).RunOnce().code(), absl::StatusCode::kCancelled);
+  EXPECT_EQ(source_.fetches(), 1);
 }
 
 }  // namespace

@@ -107,15 +107,29 @@ TEST(IamIdTokenSource, MetadataCredentialsThenGenerateIdTokenForDefaultEmail) {
   EXPECT_EQ(body, (nlohmann::json{{"audience", "aud"}, {"includeEmail", true}}));
 }
 
-TEST(IamIdTokenSource, GoogleJsonErrorBecomesStatusWithGoogleMessage) {
-  FakeHttpClient http;
-  SimulatedClock clock(kT0);
-  http.Reply(200, R"({"access_token":"ya29.abc","expires_in":3599})");
-  http.Reply(403, R"({"error":{"code":403,"message":"Permission 'iam.serviceAccounts.getOpenIdToken' denied on resource (or it may not exist).","status":"PERMISSION_DENIED"}})");
-  MetadataClient metadata(http, "m", absl::Seconds(1));
-  MetadataAccessTokenProvider credentials(metadata, clock);
-  IamCredentialsClient iam(http, "https://iam", absl::Seconds(1));
-  absl::Status s = IamIdTokenSource(iam, credentials, "x@p.iam.gserviceaccount.com").Fetch("a").status();
+// IAM Credentials replies for a fixed account, after the metadata server's access token.
+class IamReplyTest : public ::testing::Test {
+ protected:
+  IamReplyTest() : clock_(kT0), metadata_(http_, "m", absl::Seconds(1)),
+                   credentials_(metadata_, clock_), iam_(http_, "https://iam", absl::Seconds(1)) {
+    http_.Reply(200, R"({"access_token":"ya29.abc","expires_in":3599})");
+  }
+
+  absl::Status FetchWithIamReply(int status, const std::string& body) {
+    http_.Reply(status, body);
+    return IamIdTokenSource(iam_, credentials_, "x@p.iam.gserviceaccount.com").Fetch("a").status();
+  }
+
+  FakeHttpClient http_;
+  SimulatedClock clock_;
+  MetadataClient metadata_;
+  MetadataAccessTokenProvider credentials_;
+  IamCredentialsClient iam_;
+};
+
+TEST_F(IamReplyTest, GoogleJsonErrorBecomesStatusWithGoogleMessage) {
+  absl::Status s = FetchWithIamReply(
+      403, R"({"error":{"code":403,"message":"Permission 'iam.serviceAccounts.getOpenIdToken' denied on resource (or it may not exist).","status":"PERMISSION_DENIED"}})");
   EXPECT_EQ(s.code(), absl::StatusCode::kPermissionDenied);
   EXPECT_EQ(s.message(),
             "IAM Credentials generateIdToken for x@p.iam.gserviceaccount.com: HTTP 403: "
@@ -123,34 +137,21 @@ TEST(IamIdTokenSource, GoogleJsonErrorBecomesStatusWithGoogleMessage) {
             "(or it may not exist).");
 }
 
-TEST(IamIdTokenSource, MalformedJsonReply) {
-  FakeHttpClient http;
-  SimulatedClock clock(kT0);
-  http.Reply(200, R"({"access_token":"ya29.abc","expires_in":3599})");
-  http.Reply(200, R"({"token": )");
-  MetadataClient metadata(http, "m", absl::Seconds(1));
-  MetadataAccessTokenProvider credentials(metadata, clock);
-  IamCredentialsClient iam(http, "https://iam", absl::Seconds(1));
-  absl::Status s = IamIdTokenSource(iam, credentials, "x@p").Fetch("a").status();
+TEST_F(IamReplyTest, MalformedJsonReply) {
+  absl::Status s = FetchWithIamReply(200, R"({"token": )");
   EXPECT_EQ(s.code(), absl::StatusCode::kUnavailable);
   EXPECT_EQ(s.message(),
-            "IAM Credentials generateIdToken for x@p returned a malformed reply (want JSON with "
-            "\"token\")");
+            "IAM Credentials generateIdToken for x@p.iam.gserviceaccount.com returned a malformed "
+            "reply (want JSON with \"token\")");
 }
 
-TEST(IamIdTokenSource, JwtWithoutExp) {
-  FakeHttpClient http;
-  SimulatedClock clock(kT0);
-  http.Reply(200, R"({"access_token":"ya29.abc","expires_in":3599})");
-  std::string no_exp = jwt::Base64UrlEncode("{}") + "." + jwt::Base64UrlEncode(R"({"aud":"a"})") + ".c2ln";
-  http.Reply(200, nlohmann::json{{"token", no_exp}}.dump());
-  MetadataClient metadata(http, "m", absl::Seconds(1));
-  MetadataAccessTokenProvider credentials(metadata, clock);
-  IamCredentialsClient iam(http, "https://iam", absl::Seconds(1));
-  absl::Status s = IamIdTokenSource(iam, credentials, "x@p").Fetch("a").status();
+TEST_F(IamReplyTest, JwtWithoutExp) {
+  std::string no_exp =
+      jwt::Base64UrlEncode("{}") + "." + jwt::Base64UrlEncode(R"({"aud":"a"})") + ".c2ln";
+  absl::Status s = FetchWithIamReply(200, nlohmann::json{{"token", no_exp}}.dump());
   EXPECT_EQ(s.message(),
-            "IAM Credentials generateIdToken for x@p returned an unusable ID token: JWT has no "
-            "numeric `exp` claim");
+            "IAM Credentials generateIdToken for x@p.iam.gserviceaccount.com returned an unusable "
+            "ID token: JWT has no numeric `exp` claim");
 }
 
 TEST(MetadataAccessTokenProvider, RefetchesShortlyBeforeExpiry) {

@@ -1,6 +1,9 @@
 #include "agent/flags.h"
 
+#include "absl/flags/commandlineflag.h"
+#include "absl/flags/reflection.h"
 #include "absl/strings/match.h"
+#include "absl/strings/strip.h"
 #include "absl/strings/str_cat.h"
 
 namespace gtoken::agent {
@@ -31,6 +34,52 @@ std::vector<std::string> NormalizeFlagNames(const std::vector<std::string>& args
     out.push_back(arg);
   }
   return out;
+}
+
+absl::StatusOr<std::vector<std::string>> ParseFlags(const std::vector<std::string>& args) {
+  std::vector<std::string> positional;
+  for (size_t i = 1; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    if (arg == "--") {
+      positional.insert(positional.end(), args.begin() + static_cast<long>(i) + 1, args.end());
+      break;
+    }
+    if (!absl::StartsWith(arg, "-") || arg == "-") {
+      positional.push_back(arg);
+      continue;
+    }
+    absl::string_view body = absl::StripPrefix(absl::StripPrefix(arg, "-"), "-");
+    size_t eq = body.find('=');
+    std::string name(body.substr(0, eq));
+    std::string shown = "--" + name;
+    for (char& c : shown) c = c == '_' ? '-' : c;
+    absl::CommandLineFlag* flag = absl::FindCommandLineFlag(name);
+    std::string value;
+    if (flag == nullptr && absl::StartsWith(name, "no") && eq == absl::string_view::npos) {
+      flag = absl::FindCommandLineFlag(name.substr(2));
+      if (flag == nullptr || !flag->IsOfType<bool>()) flag = nullptr;
+      value = "false";
+    } else if (flag != nullptr && eq != absl::string_view::npos) {
+      value = std::string(body.substr(eq + 1));
+    } else if (flag != nullptr && flag->IsOfType<bool>()) {
+      value = "true";
+    } else if (flag != nullptr) {
+      if (i + 1 >= args.size()) {
+        return absl::InvalidArgumentError(absl::StrCat(shown, " needs a value"));
+      }
+      value = args[++i];
+    }
+    // Only gtoken's own flags: Abseil's built-ins (--flagfile, --fromenv, ...) and flags of
+    // linked libraries are not part of the CLI.
+    if (flag == nullptr || !absl::StrContains(flag->Filename(), "agent/")) {
+      return absl::InvalidArgumentError(absl::StrCat("unknown flag ", shown, " (see --help)"));
+    }
+    std::string error;
+    if (!flag->ParseFrom(value, &error)) {
+      return absl::InvalidArgumentError(absl::StrCat(shown, ": ", error));
+    }
+  }
+  return positional;
 }
 
 absl::StatusOr<unsigned> ParseFileMode(absl::string_view text) {

@@ -10,7 +10,6 @@
 #include <vector>
 
 #include "absl/flags/flag.h"
-#include "absl/flags/parse.h"
 #include "absl/random/random.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -119,12 +118,10 @@ int main(int argc, char** argv) {
       return 0;
     }
   }
-  std::vector<char*> normalized;
-  for (std::string& a : args) normalized.push_back(a.data());
-  std::vector<char*> positional = absl::ParseCommandLine(static_cast<int>(normalized.size()),
-                                                         normalized.data());
-  if (positional.size() > 1) {
-    return Fail(2, absl::StrCat("unexpected argument \"", positional[1], "\" (see --help)"));
+  absl::StatusOr<std::vector<std::string>> positional = gtoken::agent::ParseFlags(args);
+  if (!positional.ok()) return Fail(2, std::string(positional.status().message()));
+  if (!positional->empty()) {
+    return Fail(2, absl::StrCat("unexpected argument \"", (*positional)[0], "\" (see --help)"));
   }
   if (absl::GetFlag(FLAGS_verbose)) gtoken::log::SetMinLevel(gtoken::log::Level::kDebug);
 

@@ -287,6 +287,10 @@ TEST_F(AgentTest, BadFlagsExitTwoWithMessage) {
   EXPECT_THAT(err, HasSubstr("--file-mode: not an octal mode: \"rw\""));
   EXPECT_EQ(RunOnce({"--source=carrier-pigeon"}, &err), 2);
   EXPECT_THAT(err, HasSubstr("unknown source \"carrier-pigeon\""));
+  EXPECT_EQ(RunOnce({"--no-such-flag=1"}, &err), 2);
+  EXPECT_THAT(err, HasSubstr("unknown flag --no-such-flag"));
+  EXPECT_EQ(RunOnce({"--http-timeout=soon"}, &err), 2);
+  EXPECT_THAT(err, HasSubstr("--http-timeout: "));
   EXPECT_EQ(RunOnce({"--source=broker"}, &err), 2);
   EXPECT_THAT(err, HasSubstr("no broker client yet"));
 }

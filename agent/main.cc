@@ -134,6 +134,13 @@ int main(int argc, char** argv) {
     return Fail(2, "--refresh-ahead must be between 0 and 0.9");
   }
 
+  if (absl::GetFlag(FLAGS_max_backoff) < absl::Milliseconds(100)) {
+    return Fail(2, "--max-backoff must be at least 100ms");
+  }
+  if (absl::GetFlag(FLAGS_http_timeout) <= absl::ZeroDuration()) {
+    return Fail(2, "--http-timeout must be positive");
+  }
+
   static absl::Notification stop;
   static std::atomic<bool> cancelled{false};
   gtoken::process::StopOnSignals(&stop, &cancelled, absl::Milliseconds(900));

@@ -291,6 +291,8 @@ TEST_F(AgentTest, BadFlagsExitTwoWithMessage) {
   EXPECT_THAT(err, HasSubstr("unknown flag --no-such-flag"));
   EXPECT_EQ(RunOnce({"--http-timeout=soon"}, &err), 2);
   EXPECT_THAT(err, HasSubstr("--http-timeout: "));
+  EXPECT_EQ(RunOnce({"--max-backoff=0s"}, &err), 2);
+  EXPECT_THAT(err, HasSubstr("--max-backoff must be at least 100ms"));
   EXPECT_EQ(RunOnce({"--source=broker"}, &err), 2);
   EXPECT_THAT(err, HasSubstr("no broker client yet"));
 }

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <iostream>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -84,6 +85,9 @@ TEST(TokenFileTorture, SeparateReaderProcessNeverSeesMissingEmptyOrPartialFile) 
   ASSERT_EQ(read(fds[0], &report, sizeof(report)), static_cast<ssize_t>(sizeof(report)));
   waitpid(reader, nullptr, 0);
 
+  std::cout << "reader process: " << report.reads << " reads during " << kRewrites
+            << " rewrites; missing " << report.missing << ", empty " << report.empty
+            << ", partial " << report.partial << "\n";
   EXPECT_EQ(report.missing, 0);
   EXPECT_EQ(report.empty, 0);
   EXPECT_EQ(report.partial, 0);

@@ -9,7 +9,7 @@ GTOKEN_DEBIAN_PACKAGES=(
   bazel-bootstrap g++ pkg-config
   libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc libabsl-dev
   libssl-dev openssl ca-certificates nlohmann-json3-dev libcpp-httplib-dev
-  libgtest-dev libgmock-dev procps
+  libgtest-dev libgmock-dev procps python3
 )
 
 log() { printf '\033[1m[gtoken]\033[0m %s\n' "$*" >&2; }

@@ -12,6 +12,7 @@
 #include "google/id_token_source.h"
 #include "google/metadata_client.h"
 #include "tests/fakes/fake_http_client.h"
+#include "tests/util/files.h"
 #include "tests/fakes/fake_id_token_source.h"
 
 namespace gtoken::google {
@@ -169,7 +170,8 @@ TEST(MetadataAccessTokenProvider, RefetchesShortlyBeforeExpiry) {
 }
 
 std::string WriteTemp(const std::string& name, const std::string& contents) {
-  std::string path = std::string(getenv("TEST_TMPDIR") ? getenv("TEST_TMPDIR") : "/tmp") + "/" + name;
+  static const std::string dir = ::gtoken::testing::MakeTempDir("google_clients_test");
+  std::string path = dir + "/" + name;
   std::ofstream(path) << contents;
   return path;
 }

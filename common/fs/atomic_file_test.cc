@@ -14,24 +14,16 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/util/files.h"
+
 namespace gtoken::fs {
 namespace {
 
 class AtomicFileTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    std::string tmpl = std::string(getenv("TEST_TMPDIR") ? getenv("TEST_TMPDIR") : "/tmp") +
-                       "/atomic_file_test.XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
-    dir_ = tmpl;
-  }
+  void SetUp() override { dir_ = testing::MakeTempDir("atomic_file_test"); }
 
-  std::string Read(const std::string& path) {
-    std::ifstream in(path);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-  }
+  std::string Read(const std::string& path) { return testing::ReadFileOrEmpty(path); }
 
   std::vector<std::string> List() {
     std::vector<std::string> names;

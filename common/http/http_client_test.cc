@@ -15,14 +15,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "tests/util/files.h"
 
 namespace gtoken::http {
 namespace {
-
-std::string TempDir() {
-  std::string t = std::string(getenv("TEST_TMPDIR") ? getenv("TEST_TMPDIR") : "/tmp") + "/httpXXXXXX";
-  return mkdtemp(t.data());
-}
 
 void AddRoutes(httplib::Server& s) {
   s.Get("/hello", [](const httplib::Request& req, httplib::Response& res) {
@@ -169,7 +165,7 @@ TEST(HttpClient, UnknownHostIsUnavailable) {
 class TlsServer {
  public:
   TlsServer() {
-    dir_ = TempDir();
+    dir_ = testing::MakeTempDir("http_client_test");
     std::string cmd = absl::StrCat(
         "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost -addext "
         "subjectAltName=IP:127.0.0.1,DNS:localhost -keyout ",

@@ -7,8 +7,6 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <fstream>
-#include <sstream>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -26,19 +24,6 @@ std::string TmpRoot() {
 std::atomic<int> counter{0};
 
 }  // namespace
-
-std::string MakeTempDir(const std::string& prefix) {
-  std::string tmpl = absl::StrCat(TmpRoot(), "/", prefix, ".XXXXXX");
-  if (mkdtemp(tmpl.data()) == nullptr) abort();
-  return tmpl;
-}
-
-std::string ReadFileOrEmpty(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 std::string Runfile(const std::string& workspace_relative) {
   const char* srcdir = getenv("TEST_SRCDIR");

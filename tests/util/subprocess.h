@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/time/time.h"
+#include "tests/util/files.h"
 
 namespace gtoken::testing {
 
@@ -37,8 +38,5 @@ class Subprocess {
 
 // The path of a data dependency, e.g. Runfile("agent/gtoken").
 std::string Runfile(const std::string& workspace_relative);
-// A fresh directory under TEST_TMPDIR.
-std::string MakeTempDir(const std::string& prefix);
-std::string ReadFileOrEmpty(const std::string& path);
 
 }  // namespace gtoken::testing
